@@ -1,0 +1,3 @@
+from ruleassist.cli import main
+
+main()
