@@ -1,0 +1,1 @@
+"""Reports (friction, ballot comments, gap matrices) and the exports they share."""
