@@ -4,7 +4,7 @@
 # Every step skips what is already done, so a second run starts the app in seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --models embeddinggemma qwen2.5-coder-1.5b
+bash scripts/setup.sh --models embeddinggemma,qwen2.5-coder-1.5b
 RA=.venv/bin/ruleassist
 $RA corpus sync
 $RA ingest corpora --keep-going
