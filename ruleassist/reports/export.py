@@ -30,6 +30,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o644)            # mkstemp makes owner-only files; reports are meant to be shared
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
