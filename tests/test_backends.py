@@ -18,7 +18,7 @@ import pytest
 
 from ruleassist.backends import BACKENDS, make_backend, scoring_paths
 from ruleassist.backends.fake import FakeBackend
-from ruleassist.config import Config
+from ruleassist.config import Config, load_config
 from ruleassist.errors import BackendError, ModelError
 
 SMOL = "smollm2-135m"
@@ -96,9 +96,11 @@ def smol_transformers(request):
     """SmolLM2 through transformers: the only causal LM we have offline is its GGUF.
 
     The first run loads the GGUF (transformers dequantises it, slowly) and keeps it as a
-    Hugging Face folder in pytest's cache; later runs load that folder, the usual production path.
+    Hugging Face folder in the cache outside the repo (CI clones afresh each run, so pytest's own
+    cache would not survive); later runs load that folder, the usual production path.
     """
-    folder = request.config.cache.mkdir("smollm2-135m-hf")
+    folder = load_config().cache_dir / "test-models" / "smollm2-135m-hf"
+    folder.mkdir(parents=True, exist_ok=True)
     if (folder / "config.json").is_file():
         return make_backend(_cfg(llm_backend="transformers", llm_model=str(folder)))
     pytest.importorskip("gguf", reason="transformers reads GGUF files with the gguf package (llm extra)")
