@@ -100,3 +100,23 @@ def test_eight_users_asking_at_once_are_all_answered(server):
         results = list(pool.map(one, range(8)))
     assert len(results) == 8
     assert all("公安委員会の許可を受けなければならない[1]" in text for text, _ in results)
+
+
+def test_the_friction_tab_makes_a_report_in_the_browser(server):
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is missing: bash scripts/setup.sh --browser (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    plan = "過疎地の町で、運転者が乗車しない自動運転バス（レベル4）を公道で運行し、住民から運賃を受け取る。"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page()
+        page.goto(server, timeout=60_000)
+        page.get_by_role("tab", name="規制摩擦レポート / Friction report").click()
+        page.get_by_label("Plan (Japanese or English) / 計画").fill(plan)
+        page.get_by_label("Confirm weakly cued activities with the LLM (yes/no)").uncheck()
+        page.get_by_role("button", name="Make friction report").click()
+        # The table keeps a hidden measuring copy of each cell, so check that the row is in the page.
+        expect(page.get_by_text("道路交通法第七十五条の十二").first).to_be_attached(timeout=180_000)
+        expect(page.get_by_text("公安委員会").first).to_be_attached()
+        browser.close()
