@@ -120,3 +120,23 @@ def test_the_friction_tab_makes_a_report_in_the_browser(server):
         expect(page.get_by_text("道路交通法第七十五条の十二").first).to_be_attached(timeout=180_000)
         expect(page.get_by_text("公安委員会").first).to_be_attached()
         browser.close()
+
+
+def test_the_comments_tab_drafts_the_template_in_the_browser(server):
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is missing: bash scripts/setup.sh --browser (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    from conftest import EVAL
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page()
+        page.goto(server, timeout=60_000)
+        page.get_by_role("tab", name="ISO/IEC 投票コメント / Ballot comments").click()
+        page.locator("input[type=file]").first.set_input_files(str(EVAL / "comments/dev-draft-iso-cd-39712-1.pdf"))
+        page.get_by_label("Write the provisions' gists with the LLM").uncheck()
+        page.get_by_role("button", name="Draft comments").click()
+        expect(page.get_by_text("JP-001").first).to_be_attached(timeout=180_000)
+        browser.close()
+
