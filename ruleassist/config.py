@@ -35,7 +35,7 @@ class Config:
     faiss_index: str = "flat"                            # flat / hnsw / ivf
     max_seq_tokens: int = 256
     top_k: int = 10
-    fusion_dense_weight: float = 0.2                     # measured: higher weights lowered r@1 and all@10 (eval/RESULTS-retrieval.md)
+    fusion_dense_weight: float = 0.5                     # eval/RESULTS-retrieval.md: 0.2 measured better with USE; EmbeddingGemma unmeasured
     # generation
     llm_backend: str = "llama_cpp"                       # llama_cpp / transformers / openai / fake
     llm_model: str = "qwen2.5-coder-1.5b"                # registry name, path or hub id
