@@ -17,7 +17,8 @@ import gradio as gr
 
 from ruleassist.config import Config, load_config
 from ruleassist.errors import ConfigError
-from ruleassist.ui.chat import TEXT, build_tab as build_chat
+from ruleassist.ui.chat import TEXT
+from ruleassist.ui.chat import build_tab as build_chat
 from ruleassist.workspace import Workspace
 
 log = logging.getLogger("ruleassist.app")
@@ -93,4 +94,4 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-__all__ = ["build_app", "launch", "concurrency", "TEXT"]
+__all__ = ["TEXT", "build_app", "concurrency", "launch"]

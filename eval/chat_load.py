@@ -42,9 +42,9 @@ def one_user(url: str, question: str, deadline_s: float) -> dict:
             if time.perf_counter() - start > deadline_s:
                 job.cancel()
                 return {"question": question, "ok": False, "error": f"no answer within {deadline_s:.0f} s"}
-        history, panel, notice = job.result(timeout=deadline_s)
+        history, panel, _ = job.result(timeout=deadline_s)
         last = history[-1]["content"][0]["text"]
-    except Exception as exc:                 # counted, reported, never retried
+    except Exception as exc:  # noqa: BLE001 - any failure is counted and reported, never retried
         return {"question": question, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
     seconds = time.perf_counter() - start
     refused = "資料からは分かりません" in last or "sources do not say" in last

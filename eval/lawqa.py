@@ -33,11 +33,11 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import gold_articles  # noqa: E402  (eval/common.py, beside this script)
-from ruleassist.config import load_config  # noqa: E402
-from ruleassist.reading import context_passages, parse_choices, read_choices  # noqa: E402
-from ruleassist.reports.export import write_text_atomic  # noqa: E402
+from common import gold_articles
 
+from ruleassist.config import load_config
+from ruleassist.reading import context_passages, parse_choices, read_choices
+from ruleassist.reports.export import write_text_atomic
 
 # ------------------------------------------------------------------------------------ data
 
@@ -110,7 +110,8 @@ def run_item(item: dict, mode: str, backend, ws) -> dict:
             "cited": [f"{law} {address}" for law, address in cited],
             "cited_gold": sum(c in gold for c in cited), "seconds": round(seconds, 2), "ttft": round(seconds, 2),
             "signals": {k: {"llm": round(c.llm, 3), "coverage": round(c.coverage, 3),
-                            "contradiction": c.contradiction, "score": round(c.score, 3)}
+                            "contradiction": c.contradiction, "score": round(c.score, 3),
+                            "evidence": [p.label for p in c.evidence]}
                         for k, c in (reading.choices.items() if reading else [])}}
 
 
@@ -145,12 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-orders", action="store_true", help="skip selection_randomized.json")
     ap.add_argument("--store", type=Path, help="provision store (system mode; default from the config)")
     ap.add_argument("--index-dir", type=Path, help="index folder (system mode)")
+    ap.add_argument("--embedder", help="the embedder the index was built with (system mode; default from the config)")
     ap.add_argument("--model", help="llm_model (registry name, path or served model)")
     ap.add_argument("--backend", help="llm_backend: llama_cpp / openai / transformers")
     args = ap.parse_args(argv)
 
     cfg = load_config(store_path=args.store, index_dir=args.index_dir, llm_model=args.model,
-                      llm_backend=args.backend)
+                      llm_backend=args.backend, embedder=args.embedder)
     from ruleassist.backends import make_backend
     from ruleassist.workspace import Workspace
     backend = CachedBackend(make_backend(cfg))

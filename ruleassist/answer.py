@@ -18,12 +18,13 @@ import logging
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from ruleassist.errors import QueryError, RuleAssistError
 from ruleassist.judge import provision_block, yes_probability
-from ruleassist.reading import quantities, sentences as ja_sentences
+from ruleassist.reading import quantities
+from ruleassist.reading import sentences as ja_sentences
 from ruleassist.records import Answer, Claim, Hit, Provision
 from ruleassist.verify import content_units, is_japanese, lexical_support
 
@@ -345,28 +346,53 @@ class ChoiceAnswer:
         return not self.letter
 
 
-def ask_choice(ws, question: str, choices: dict[str, str], *, k: int = 5, jurisdiction="JP",
-               as_of: str | None = None) -> ChoiceAnswer:
-    """Which choice the corpus supports: retrieve for the question and each choice, then read each
-    choice against the provisions found (their paragraphs, and the provisions 前条 points to)."""
+def ask_choice(ws, question: str, choices: dict[str, str], *, k: int = 4, per_choice: int = 1,
+               jurisdiction="JP", as_of: str | None = None) -> ChoiceAnswer:
+    """Which choice the corpus supports. The context is kept about the size a person would read: the
+    question's best `k` provisions (cited ones first), each choice's best `per_choice`, and the
+    provisions a choice names ('第23条の2の15第3項'); then each choice is read against it."""
     from ruleassist.reading import read_choices, store_passages
     start = time.perf_counter()
     question = check_question(question)
     index = ws.index()
     hits: dict[str, Hit] = {}
-    for query in [question, *(f"{question} {c}" for c in choices.values())]:
-        for h in index.search(query[:MAX_QUESTION_CHARS], k=k, jurisdiction=jurisdiction, as_of=as_of):
+    queries = [(question, k)] + [(f"{question} {c}", per_choice) for c in choices.values()]
+    for query, n in queries:
+        for h in index.search(query[:MAX_QUESTION_CHARS], k=n, jurisdiction=jurisdiction, as_of=as_of):
             if is_relevant(query, h):
                 hits.setdefault(h.provision.id, h)
-    if not hits:
+    named = named_in_choices(ws.store, question, choices, [h.provision for h in hits.values()], as_of)
+    if not hits and not named:
         found = index.search(question, k=3, jurisdiction=jurisdiction, as_of=as_of)
         return ChoiceAnswer("", None, [], [h.provision for h in found], time.perf_counter() - start)
-    provisions = expand(ws.store, [h.provision for h in hits.values()])
+    provisions = expand(ws.store, [h.provision for h in hits.values()] + named)
     reading = read_choices(ws.backend(), question, choices, store_passages(provisions))
     by_id = {p.id: p for p in provisions}
     cited = [by_id[q.provision_id] for q in reading.cited if q.provision_id in by_id]
     return ChoiceAnswer(reading.letter, reading, cited, [h.provision for h in hits.values()][:3],
                         time.perf_counter() - start)
+
+
+def named_in_choices(store, question: str, choices: dict[str, str], found: list[Provision],
+                     as_of: str | None) -> list[Provision]:
+    """Provisions that choices cite; a bare '第6条の2第4項' belongs to the law the question (or the best hit) names."""
+    from ruleassist.citations import parse_citations
+    from ruleassist.errors import CitationNotFound
+    jp, eu = store.known_names()
+    in_question = parse_citations(question, jp_names=jp, eu_short_names=eu)
+    named_law = next((n for n in sorted(jp, key=len, reverse=True) if n in question), "")
+    default = named_law or (in_question[0].document if in_question else "") or (found[0].title if found else "")
+    out: list[Provision] = []
+    for choice in choices.values():
+        text = choice if any(n in choice for n in jp) or not default else f"{default}{choice}"
+        for c in parse_citations(text.replace(" ", ""), jp_names=jp, eu_short_names=eu):
+            try:
+                p = store.resolve(c, as_of=as_of or "")
+            except CitationNotFound:
+                continue
+            if p.id not in {q.id for q in out}:
+                out.append(p)
+    return out
 
 
 def expand(store, provisions: list[Provision]) -> list[Provision]:
@@ -398,4 +424,4 @@ def answer_dict(answer: Answer) -> dict:
             "notices": list(answer.notices), "seconds": round(answer.seconds, 2), "ttft": round(answer.ttft, 2)}
 
 
-__all__ = ["ask", "sources", "answer_dict", "REFUSAL", "verify_draft", "split_sentences", "RuleAssistError"]
+__all__ = ["REFUSAL", "RuleAssistError", "answer_dict", "ask", "sources", "split_sentences", "verify_draft"]

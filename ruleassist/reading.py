@@ -29,9 +29,21 @@ from ruleassist.judge import provision_block, yes_probability
 from ruleassist.numerals import kanji_to_int
 from ruleassist.verify import content_units
 
-__all__ = ["Passage", "ChoiceReading", "Reading", "context_passages", "store_passages", "parse_choices",
-           "question_polarity", "read_choices", "decisive_sentences", "sentences", "quantities", "coverage",
-           "contradiction"]
+__all__ = [
+    "ChoiceReading",
+    "Passage",
+    "Reading",
+    "context_passages",
+    "contradiction",
+    "coverage",
+    "decisive_sentences",
+    "parse_choices",
+    "quantities",
+    "question_polarity",
+    "read_choices",
+    "sentences",
+    "store_passages",
+]
 
 REFERENCE_CHARS = 300           # of a passage that 前条 / 前項 points to, quoted after the decisive sentences
 DECISIVE = 2                    # sentences quoted next to each statement
@@ -339,7 +351,9 @@ class Reading:
 
     @property
     def cited(self) -> list[Passage]:
-        return self.choices[self.letter].evidence if self.letter in self.choices else []
+        """The passage the chosen letter rests on: the one holding its best decisive sentence."""
+        chosen = self.choices.get(self.letter)
+        return chosen.evidence[:1] if chosen else []
 
 
 def decisive_sentences(statement: str, passages: list[Passage], n: int = DECISIVE) -> list[tuple[str, Passage]]:
@@ -367,8 +381,9 @@ def cited_passages(choice: str, passages: list[Passage]) -> list[Passage]:
     para = str(kanji_to_int(m.group(3))) if m.group(3) else ""
     item = str(kanji_to_int(m.group(4))) if m.group(4) else ""
     laws = {p.law for p in passages if p.law and p.law in choice}
-    return [p for p in passages if p.article == article and (not laws or p.law in laws)
-            and (not para or p.paragraph == para) and (not item or p.item == item)]
+    same = [p for p in passages if p.article == article and (not laws or p.law in laws)]
+    exact = [p for p in same if (not para or p.paragraph == para) and (not item or p.item == item)]
+    return exact or [p for p in same if not p.paragraph]     # a source without paragraphs: the article
 
 
 def choice_kind(question: str, choices: dict[str, str]) -> str:

@@ -15,8 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from ruleassist.answer import (REFUSAL, Context, ask, check_question, messages, pack, sources, split_sentences,
-                               verify_draft)
+from ruleassist.answer import (
+    REFUSAL,
+    Context,
+    ask,
+    check_question,
+    messages,
+    pack,
+    sources,
+    split_sentences,
+    verify_draft,
+)
 from ruleassist.backends.fake import FakeBackend
 from ruleassist.config import load_config
 from ruleassist.errors import BackendError, ParseError, QueryError, RuleAssistError
@@ -309,9 +318,23 @@ def test_cli_ask_answers_as_json_and_explains_bad_input(ws):
            "RULEASSIST_LLM_BACKEND": "fake"}
     base = [sys.executable, "-m", "ruleassist", "ask", "--store", str(ws.cfg.store_path)]
     done = subprocess.run(base + ["ラーメンの美味しい作り方を教えてください", "--json"], env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["abstained"] and result["answer"] == "資料からは分かりません。" and result["closest"]
-    bad = subprocess.run(base + ["  "], env=env, capture_output=True, text=True, timeout=300)
+    bad = subprocess.run(base + ["  "], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert bad.returncode == 2 and "question is empty" in bad.stderr
+
+
+def test_ask_choice_retrieves_reads_each_choice_and_cites_what_decided(ws):
+    from ruleassist.answer import ask_choice
+    fake = FakeBackend(ws.cfg, scores={"はい": -0.7, "いいえ": -0.7})     # an undecided model: the text decides
+    choices = {"a": "特定自動運行を行おうとする者は、公安委員会の許可を受けることを要しない",
+               "b": "特定自動運行を行おうとする者は、公安委員会の許可を受けなければならない",
+               "c": "普通自転車は、いかなる場合も歩道を通行することができない",
+               "d": "特定自動運行を行おうとする者は、三年ごとに公安委員会の許可を受けなければならない"}
+    found = ask_choice(with_backend(ws, fake), "特定自動運行の許可について、正しいものを教えてください。", choices)
+    assert found.letter == "b" and not found.refused
+    assert [p.id for p in found.cited] == [PERMIT + "/p1"]
+    wrong = ask_choice(with_backend(ws, fake), "特定自動運行の許可について、誤っているものを教えてください。", choices)
+    assert wrong.letter != "b"

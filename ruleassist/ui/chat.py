@@ -173,7 +173,7 @@ def build_tab(ws, lang_choice=None) -> dict:
             .then(lambda: "", None, box)
     clear.click(lambda: ([], f"<p>{TEXT['ja']['no_sources']}</p>", ""), None, [chat, panel, notice])
 
-    def _add(file, name, lang_value, progress=gr.Progress()):
+    def _add(file, name, lang_value, progress=gr.Progress()):  # noqa: B008 - Gradio injects the tracker
         try:
             text = add_upload(ws, file, name, lang_value, progress=lambda f, m: progress(f, desc=m))
         except RuleAssistError as exc:
@@ -204,4 +204,4 @@ def relabel(choice: str):
             gr.update(label=t["file"]), gr.update(value=t["add"]), lang]
 
 
-__all__ = ["build_tab", "respond", "sources_html", "notice_md", "draft_view", "relabel", "re"]
+__all__ = ["build_tab", "draft_view", "notice_md", "re", "relabel", "respond", "sources_html"]

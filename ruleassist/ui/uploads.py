@@ -15,8 +15,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ruleassist.errors import ParseError, RuleAssistError
 
