@@ -35,15 +35,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def load_app(root: Path):
+    """app.py as a module (it is a script at the project root, not part of the package)."""
     import importlib.util
-    from dataclasses import replace
 
-    root = Path(__file__).resolve().parent.parent
     spec = importlib.util.spec_from_file_location("ruleassist_app", root / "app.py")
     app = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from dataclasses import replace
+
+    root = Path(__file__).resolve().parent.parent
+    app = load_app(root)
     ws = make_workspace(tmp_path_factory.mktemp("app"))
     ws.cfg = replace(ws.cfg, port=free_port())
     ws._backend = FakeBackend(ws.cfg, replies=[REPLY])
@@ -140,3 +147,53 @@ def test_the_comments_tab_drafts_the_template_in_the_browser(server):
         expect(page.get_by_text("JP-001").first).to_be_attached(timeout=180_000)
         browser.close()
 
+
+
+@pytest.fixture(scope="module")
+def gap_server(tmp_path_factory):
+    """The app over 温対法, GX推進法 and CBAM, with a BM25 index and a fake LLM that says yes."""
+    from test_gaps import CBAM_JSON, GX, ONDANKA, YES, _store
+
+    from ruleassist.config import load_config
+    from ruleassist.index import build_index
+    from ruleassist.workspace import Workspace
+
+    root = Path(__file__).resolve().parent.parent
+    folder = tmp_path_factory.mktemp("gap-app")
+    store = _store(folder / "corpus", [ONDANKA, GX, CBAM_JSON])
+    cfg = load_config(cache_dir=folder / "cache", index_dir=folder / "indexes", reports_dir=folder / "reports",
+                      corpora_dir=root / "corpora", embedder="none", llm_backend="fake", port=free_port(), env={})
+    build_index(cfg, store, progress=False)
+    ws = Workspace.open(cfg, store.path)
+    ws._backend = FakeBackend(cfg, scores=YES)
+    app = load_app(root)
+    demo = app.build_app(ws)
+    app.launch(demo, cfg, block=False)
+    yield f"http://127.0.0.1:{cfg.port}/"
+    demo.close()
+
+
+def test_the_gap_tab_runs_cbam_and_offers_the_reports(gap_server):
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is missing: bash scripts/setup.sh --browser (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page()
+        page.goto(gap_server, timeout=60_000)
+        page.get_by_role("tab", name="EU・日本ギャップ / Gap report").click()
+        page.get_by_role("button", name="Make gap report").click()
+        # The table renders only the rows in view: check the summary, the first rows and the downloads.
+        expect(page.get_by_text("Regulation (EU) 2023/956 (CBAM):").first).to_be_visible(timeout=300_000)
+        expect(page.get_by_text("Regulation (EU) 2023/956, Article 5(1)").first).to_be_attached()
+        for name in ("CBAM-gaps.xlsx", "CBAM-gaps.html", "CBAM-gaps.md"):
+            expect(page.get_by_role("cell", name=name)).to_be_visible()
+        xlsx = page.get_by_role("link").filter(has_text="KB").first.get_attribute("href")
+        assert xlsx.endswith("CBAM-gaps.xlsx") and page.request.get(xlsx).body()[:2] == b"PK"    # a real workbook
+        page.get_by_label("Show / 表示").click()
+        page.get_by_role("option", name="partial").click()
+        # Article 4 (authorised declarants) is a gap: it leaves the table when only partial rows are shown.
+        expect(page.get_by_text("Regulation (EU) 2023/956, Article 4", exact=True)).to_have_count(0, timeout=30_000)
+        expect(page.get_by_text("Regulation (EU) 2023/956, Article 5(1)").first).not_to_be_attached()
+        browser.close()

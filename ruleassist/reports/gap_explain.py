@@ -8,6 +8,7 @@ the document that would decide the question (an ordinance's disclosure forms, sa
 from __future__ import annotations
 
 from ruleassist.reports import gap_terms as T
+from ruleassist.reports.obligation_text import ADDRESSEE_JA
 
 ASPECTS_JA = {"actors": "対象者", "content": "内容", "timing": "時期", "assurance": "保証", "thresholds": "規模要件",
               "binding force": "拘束力", "scope": "適用範囲"}
@@ -50,8 +51,9 @@ def explain(result, concepts: dict[str, int], action: str | None, cand, checker)
     act = T.BY_ID[action] if action else None
     objects = [T.BY_ID[c] for c in concepts if T.BY_ID[c].role in ("object", "vehicle")]
     actors = [T.BY_ID[c] for c in concepts if T.BY_ID[c].role == "actor"]
-    actor_en = result.addressee.split(" (")[0] or (actors[0].label_en if actors else "businesses")
-    actor_ja = "・".join(c.label_ja for c in actors) or "事業者"
+    named = result.addressee.split(" (")[0]       # "importers (inferred)" → "importers"
+    actor_en = named or (actors[0].label_en if actors else "businesses")
+    actor_ja = ADDRESSEE_JA.get(named) or "・".join(c.label_ja for c in actors) or "事業者"
     core_en = (act.label_en if act else "meet this obligation") + (f" ({', '.join(o.label_en for o in objects)})" if objects else "")
     core_ja = ("・".join(o.label_ja for o in objects) + "の" if objects else "") + (act.label_ja if act else "本義務の履行")
     if result.status == "gap" or cand is None:

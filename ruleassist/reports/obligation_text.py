@@ -57,6 +57,21 @@ _ACTORS = [
      "EU agencies and boards", EU_BODIES),
     (r"[Tt]he European Parliament|[Tt]he Council", "the European Parliament and the Council", EU_BODIES),
 ]
+# The addressee in the Japanese explanations (the EU term as Japanese officials translate it).
+ADDRESSEE_JA = {
+    "authorised CBAM declarants": "認定CBAM申告者", "indirect customs representatives": "間接通関代理人",
+    "financial market participants": "金融市場参加者", "financial advisers": "金融アドバイザー",
+    "economic operators": "事業者", "fulfilment service providers": "フルフィルメント・サービス事業者",
+    "authorised representatives": "認定代理人", "assurance services providers": "保証業務提供者",
+    "statutory auditors": "法定監査人", "parent undertakings": "親会社", "large undertakings": "大企業",
+    "public-interest entities": "社会的影響度の高い事業体", "undertakings": "企業", "companies": "会社",
+    "issuers": "発行者", "importers": "輸入者", "declarants": "申告者", "manufacturers": "製造者",
+    "producers": "生産者", "producer responsibility organisations": "生産者責任組織", "distributors": "販売事業者",
+    "traders": "取引業者", "suppliers": "供給者", "deployers": "導入者（利用者）", "providers": "提供者",
+    "verifiers": "検証機関", "operators": "事業者", "applicants": "申請者", "financial institutions": "金融機関",
+}
+
+
 ACTOR = re.compile("|".join(f"(?P<g{i}>\\b(?:{p})\\b)" for i, (p, _, _) in enumerate(_ACTORS)))
 
 
