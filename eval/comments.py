@@ -21,37 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ruleassist.citations import article_level, parse_citations
 from ruleassist.config import load_config
-from ruleassist.index.embedders import embedder
 from ruleassist.workspace import Workspace
 
 DEV = ROOT.parent / "shared" / "eval" / "comments"
 DEFAULT_DRAFT = DEV / "dev-draft-iso-cd-39712-1.pdf"
-
-
-class NullEmbedder:
-    """Constant vectors: an index whose dense part is empty, built in seconds where EmbeddingGemma would
-    take hours to embed the corpus on two shared cores. Comments are then retrieved with BM25 alone."""
-    id, dim = "null-bm25-only", 8
-
-    def token_spans(self, text):
-        return None
-
-    def encode_documents(self, texts):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        out[:, 0] = 1.0
-        return out
-
-    encode_queries = encode_documents
-
-
-embedder("null-bm25-only")(lambda cfg: NullEmbedder())
 
 
 def articles(store, texts) -> set[tuple[str, str]]:
@@ -122,11 +101,11 @@ def main(argv=None) -> int:
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     flags = {"store_path": args.store}
     if args.bm25_index:
-        flags.update(index_dir=args.bm25_index, embedder="null-bm25-only")
+        flags.update(index_dir=args.bm25_index, embedder="none")
     ws = Workspace.open(load_config(**flags))
     if args.bm25_index and not (args.bm25_index / ws.cfg.index_name / "CURRENT").exists():
         from ruleassist.index.build import build_index
-        print(build_index(ws.cfg, ws.store, progress=True, embedder=NullEmbedder()).summary(), file=sys.stderr)
+        print(build_index(ws.cfg, ws.store, progress=True).summary(), file=sys.stderr)
     ws.index()                              # loading the index is set-up, not time per draft
     with tqdm(total=100, desc="comments", unit="%", file=sys.stderr) as bar:
         def step(fraction: float, message: str) -> None:

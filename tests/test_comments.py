@@ -266,23 +266,6 @@ The camera operator may provide recorded video of visitors to third parties with
 """
 
 
-class BM25Only:
-    """Constant vectors: the index's dense part is empty, so these tests exercise the glossary BM25
-    retrieval (embedding a law with a real model takes minutes on two cores)."""
-    id, dim = "test-bm25-only", 8
-
-    def token_spans(self, text):
-        return None
-
-    def encode_documents(self, texts):
-        import numpy as np
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        out[:, 0] = 1.0
-        return out
-
-    encode_queries = encode_documents
-
-
 @pytest.fixture(scope="module")
 def data_ws(tmp_path_factory):
     from ruleassist.config import load_config
@@ -292,14 +275,14 @@ def data_ws(tmp_path_factory):
     from ruleassist.workspace import Workspace
 
     tmp = tmp_path_factory.mktemp("ballot")
-    cfg = load_config(store_path=tmp / "store.sqlite", index_dir=tmp / "indexes", embedder="test-bm25-only")
+    cfg = load_config(store_path=tmp / "store.sqlite", index_dir=tmp / "indexes", embedder="none")
     store = Store(cfg.store_path)
     report = ingest(store, [CORPORA / "jp/markdown/acts/415AC0000000057.md",       # 個人情報の保護に関する法律
                             CORPORA / "jp/markdown/acts/406AC0000000085.md"])      # 製造物責任法
     assert not report.failed
-    build_index(cfg, store, progress=False, embedder=BM25Only())
+    build_index(cfg, store, progress=False)
     ws = Workspace(cfg, store)
-    ws._index = open_index(cfg, store=store, embedder=BM25Only())
+    ws._index = open_index(cfg, store=store)
     return ws
 
 

