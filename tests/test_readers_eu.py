@@ -12,7 +12,8 @@ from ruleassist.errors import ParseError
 from ruleassist.readers._eu import act_kind, act_title, base_celex
 from ruleassist.readers.esrs_markdown import EsrsMarkdownReader
 from ruleassist.readers.eu_json import EuJsonReader
-from ruleassist.readers.eurlex import EurlexHtmlReader, FormexReader
+from ruleassist.readers.eurlex import EurlexHtmlReader
+from ruleassist.readers.formex import FormexReader
 from ruleassist.records import KINDS
 
 from conftest import CBAM_JSON, CORPORA

@@ -38,8 +38,9 @@ class Reader(Protocol):
 
 def _registry() -> list[Reader]:
     # Imported here so `import ruleassist.readers` stays cheap and free of cycles.
-    from ruleassist.readers import egov_html, egov_xml, esrs_markdown, eu_json, eurlex, law_markdown, pdf, text
-    return [egov_xml.EgovXmlReader(), egov_html.EgovHtmlReader(), eurlex.FormexReader(),
+    from ruleassist.readers import (egov_html, egov_xml, esrs_markdown, eu_json, eurlex, formex, law_markdown, pdf,
+                                    text)
+    return [egov_xml.EgovXmlReader(), egov_html.EgovHtmlReader(), formex.FormexReader(),
             eurlex.EurlexHtmlReader(), eu_json.EuJsonReader(), law_markdown.LawMarkdownReader(),
             esrs_markdown.EsrsMarkdownReader(), pdf.PdfReader(), text.TextReader()]
 
