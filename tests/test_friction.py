@@ -13,7 +13,7 @@ from ruleassist.backends.fake import FakeBackend
 from ruleassist.config import load_config
 from ruleassist.errors import BackendError
 from ruleassist.reports import rows as rows_module
-from ruleassist.reports.activities import PlanError, read_plan
+from ruleassist.reports.activities import PlanError, detect_activities, read_plan
 from ruleassist.reports.classify import claims_hold, classify
 from ruleassist.reports.friction import load_report, make_friction_report
 from ruleassist.verify import verify_citation_text
@@ -262,6 +262,30 @@ def test_report_through_the_search_index(store, tmp_path):
     assert not any("no search index" in n for n in report.notices)
     assert {"jp:326AC0000000183/a78", "jp:326AC0000000183/a79", "jp:326AC0000000183/a4"} <= \
         {r["article_id"] for r in report.rows}
+
+
+def test_a_plan_outside_the_taxonomy_is_searched_with_its_own_words(store, tmp_path):
+    from ruleassist.index import open_index
+    from ruleassist.index.build import build_index
+
+    cfg = load_config(store_path=store.path, reports_dir=tmp_path / "reports", index_dir=tmp_path / "idx")
+    build_index(cfg, store, progress=False, embedder=HashingEmbedder())
+    ws = Workspace(cfg, store, _index=open_index(cfg, store=store, embedder=HashingEmbedder()))
+    plan = "医師が、診療所で診察した患者の同意を得ずに、その診療録の写しを保険会社に渡す。"
+    assert not detect_activities(read_plan(plan))
+    report = make_friction_report(ws, plan, use_llm=False, dense=False, formats=())
+    assert [a["key"] for a in report.activities] == ["plan"] and "計画文そのもので検索" in report.notices[-1]
+    assert report.rows and all(cite(store, r["citation"]) for r in report.rows)        # verified, existing
+    again = make_friction_report(ws, resume=report.id, use_llm=False, dense=False, formats=())   # the spec is kept
+    assert again.rows == report.rows
+    with pytest.raises(PlanError, match="no regulated activity"):
+        make_friction_report(ws, "今日は天気が良いので公園を散歩して、夕方に友人とお茶を飲みました。", use_llm=False, formats=())
+
+
+def test_e_scooter_rental_names_the_age_limit(store, tmp_path):
+    plan = "駅前で電動キックボードを貸し出し、16歳以上なら免許なしで誰でも利用でき、歩道も走れるようにする。"
+    report = make_friction_report(workspace(store, tmp_path), plan, use_llm=False, formats=())
+    assert "jp:335AC0000000105/a64-2" in {r["article_id"] for r in report.rows}     # 十六歳未満の者は…運転してはならない
 
 
 # ------------------------------------------------------------------------------------------ CLI

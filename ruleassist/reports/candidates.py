@@ -57,6 +57,9 @@ class ArticleCache:
                                       if not p.suppl and p.text.strip() and not p.text.strip().startswith("削除")]
         return self._articles[doc_id]
 
+    def document(self, doc_id: str) -> dict | None:
+        return self._docs.get(doc_id)
+
     def article_of(self, p: Provision) -> Provision | None:
         """The article holding a provision (a hit may be a paragraph of a long article)."""
         if p.level == "article":
@@ -126,6 +129,46 @@ def find_candidates(cache: ArticleCache, index, activity, retrievers: tuple[str,
         merged.append(Candidate(p, score, via))
     merged.sort(key=lambda c: (-c.score, c.provision.id))
     return merged[:limit]
+
+
+PLAN_LAWS = 2           # a plan outside the taxonomy is searched in the laws its best hits come from
+PLAN_TERMS = 8
+PLAN_OVERLAP = 0.15     # share of a plan sentence's content a hit must hold to count (chit-chat finds no law)
+
+
+def plan_activity(plan, cache: ArticleCache, index, retrievers: tuple[str, ...]):
+    """An ad-hoc activity for a plan the taxonomy does not cover: the plan's own sentences (Japanese terms
+    for an English plan) as queries, its longest content words as terms, and the laws that the best
+    index hits for the whole plan belong to. None when the index finds no Japanese law at all."""
+    from ruleassist.index.tokenize import tokens
+    from ruleassist.reports.activities import Activity
+    from ruleassist.reports.glossary import japanese_terms
+    from ruleassist.verify import lexical_support
+
+    text = plan.analysed_text
+    queries = tuple(japanese_terms(text)) if plan.lang == "en" else tuple(
+        s for s in re.split(r"(?<=[。！？\n])", text) if len(s.strip()) >= 8)[:4] or (text[:300],)
+    if index is None or not queries:
+        return None
+    laws: dict[str, float] = {}
+    for query in queries:
+        for rank, hit in enumerate(index.search(query, k=20, jurisdiction="JP", retrievers=retrievers), 1):
+            doc = cache.document(hit.provision.doc_id)
+            if doc is not None and not hit.provision.suppl and lexical_support(query, hit.provision.text) >= PLAN_OVERLAP:
+                law = base_law(doc["title"])
+                laws[law] = laws.get(law, 0.0) + 1 / (RRF_K + rank)
+    if not laws:
+        return None
+    words = [t for t in dict.fromkeys(tokens(" ".join(queries))) if len(t) >= 2 and not t.isascii()]
+    terms = tuple((w, 1.0) for w in sorted(words, key=len, reverse=True)[:PLAN_TERMS])
+    chosen = tuple(sorted(laws, key=laws.get, reverse=True)[:PLAN_LAWS])
+    return Activity("plan", "計画全体（類型にない活動：計画文による検索）", "The plan as a whole (no catalogued activity: "
+                    "searched with the plan's own words)", (), queries, terms, chosen, max_rows=5)
+
+
+def base_law(title: str) -> str:
+    """The statute a cabinet order or ordinance belongs to: 道路交通法施行規則 -> 道路交通法."""
+    return re.sub(r"(?:施行令|施行規則)$", "", title)
 
 
 # ------------------------------------------------------------------------------------------ relief

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -24,12 +24,13 @@ from ruleassist.errors import RuleAssistError
 from ruleassist.reports import export
 from ruleassist.reports.activities import (
     BY_KEY,
+    Activity,
     PlanError,
     detect_activities,
     read_plan,
     taxonomy_summary,
 )
-from ruleassist.reports.candidates import ArticleCache
+from ruleassist.reports.candidates import ArticleCache, plan_activity
 from ruleassist.reports.rows import activity_rows, cap_rows
 
 log = logging.getLogger(__name__)
@@ -86,22 +87,45 @@ def load_report(cfg, report_id: str) -> FrictionReport:
                           + (f"saved reports: {', '.join(known[-5:])}" if known else "make one with: ruleassist friction PLAN.txt"))
 
 
-def _start(cfg, plan_text: str, fields: dict | None, report_id: str | None) -> FrictionReport:
+def _start(ws, plan_text: str, fields: dict | None, report_id: str | None, retrievers: tuple[str, ...]) -> FrictionReport:
     plan = read_plan(plan_text, fields)
     found = detect_activities(plan)
-    if not found:
-        raise PlanError("no regulated activity was recognised in the plan. Say what will be done in concrete terms "
-                        "(who drives or flies what, where, for whom, whether money is paid, which data are collected "
-                        f"and shared). Activities covered: {taxonomy_summary(plan.lang)}")
     report = FrictionReport(report_id or export.report_id("friction"), plan.text, plan.lang, plan.fields,
                             notices=list(plan.notices), created=datetime.now().isoformat(timespec="seconds"))
     report.activities = [{"key": f.activity.key, "label": f.activity.label_ja if plan.lang == "ja" else f.activity.label_en,
                           "cues": list(f.cues), "strength": round(f.strength, 2), "status": "pending",
                           "confirmed": "cues" if f.strength > WEAK else "", "rows": []} for f in found]
-    report.folder = reports_root(cfg) / report.id
+    if not found:
+        report.activities = [_plan_entry(ws, report, plan, retrievers)]
+    report.folder = reports_root(ws.cfg) / report.id
     report.folder.mkdir(parents=True, exist_ok=True)
     export.write_text_atomic(report.folder / "plan.txt", plan_text)
     return report
+
+
+def _plan_entry(ws, report: FrictionReport, plan, retrievers: tuple[str, ...]) -> dict:
+    """No catalogued activity matched: search with the plan's own words, and say so in the report."""
+    activity = plan_activity(plan, ArticleCache(ws.store), _open_index(ws, report), retrievers)
+    if activity is None:
+        raise PlanError("no regulated activity was recognised in the plan, and searching its words found no Japanese "
+                        "law. Say what will be done in concrete terms (who drives or flies what, where, for whom, "
+                        "whether money is paid, which data are collected and shared). Activities covered: "
+                        f"{taxonomy_summary(plan.lang)}")
+    report.notices.append(
+        "計画に既知の活動類型が見つからなかったため、計画文そのもので検索した条文を示します。関連性を確認してください。"
+        if plan.lang == "ja" else "No catalogued activity matched the plan: the provisions below were found by "
+        f"searching with the plan's own words in {', '.join(activity.laws)}; check that they apply.")
+    return {"key": activity.key, "label": activity.label_ja if plan.lang == "ja" else activity.label_en, "cues": [],
+            "strength": 0.0, "status": "pending", "confirmed": "search", "rows": [], "spec": asdict(activity)}
+
+
+def activity_of(entry: dict) -> Activity:
+    """The taxonomy's activity for an entry, or the ad-hoc one a plan outside the taxonomy was given."""
+    if entry["key"] in BY_KEY:
+        return BY_KEY[entry["key"]]
+    spec = entry["spec"]
+    return Activity(**{k: tuple(tuple(x) if isinstance(x, list) else x for x in v) if isinstance(v, list) else v
+                       for k, v in spec.items()})
 
 
 def _open_index(ws, report: FrictionReport):
@@ -120,7 +144,7 @@ def _confirm(ws, report: FrictionReport, entry: dict, use_llm: bool) -> None:
         entry["confirmed"] = "unconfirmed"
         return
     from ruleassist.judge import provision_block, yes_probability
-    activity = BY_KEY[entry["key"]]
+    activity = activity_of(entry)
     label = activity.label_ja if report.lang == "ja" else activity.label_en
     question = (f"この計画には「{label}」が含まれますか。" if report.lang == "ja"
                 else f"Does this plan involve: {label}?")
@@ -135,13 +159,13 @@ def make_friction_report(ws, plan: str = "", fields: dict | None = None, *, resu
     """Analyse a plan (or resume a saved partial run) and write the report and its exports."""
     start = time.perf_counter()
     step = progress or (lambda f, m: None)
-    report = load_report(ws.cfg, resume) if resume else _start(ws.cfg, plan, fields, report_id)
+    retrievers = ("bm25", "dense") if dense else ("bm25",)
+    report = load_report(ws.cfg, resume) if resume else _start(ws, plan, fields, report_id, retrievers)
     if resume and report.status == "complete":
         return report
     report.status = "running"
     _save_state(report)
     cache, index = ArticleCache(ws.store), _open_index(ws, report)
-    retrievers = ("bm25", "dense") if dense else ("bm25",)
     todo = [a for a in report.activities if a["status"] != "done"]
     for i, entry in enumerate(todo):
         step(i / (len(todo) + 1), f"{entry['label']}")
@@ -157,7 +181,7 @@ def make_friction_report(ws, plan: str = "", fields: dict | None = None, *, resu
             entry["status"] = "done"
             continue
         taken = {r["article_id"] for a in report.activities if a is not entry for r in a["rows"] if r.get("article_id")}
-        rows, dropped = activity_rows(cache, index, BY_KEY[entry["key"]], entry["label"], retrievers, taken)
+        rows, dropped = activity_rows(cache, index, activity_of(entry), entry["label"], retrievers, taken)
         entry["rows"], entry["status"] = rows, "done"
         report.dropped += dropped
         _save_state(report)

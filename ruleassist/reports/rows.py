@@ -39,6 +39,7 @@ AUTHORITY_ACTION = re.compile(r"指示|命令|取消|停止|聴聞|手数料|立
                               r"権限の委任|事務の区分|再審査|罰則")
 # 「国土交通大臣は、…することができる。」: a power of the authority, not a duty the plan meets.
 POWER = re.compile(r"[^。\n]{0,12}(?:大臣|委員会|知事|長官|署長|局長|市町村長)は、[^。]*できる。")
+MIN_RELEVANCE = 0.3  # candidates under this share of the best match's relevance: a strong type cannot lift them
 MIN_SHARE = 0.4     # rows scoring under this share of the activity's best are noise
 
 
@@ -58,8 +59,10 @@ def _rank(cache, index, activity, retrievers, taken: set[str]) -> list[tuple[flo
     terms = tuple(t for t, _ in activity.terms)
     ranked = []
     for c in find_candidates(cache, index, activity, retrievers):
+        if c.score < MIN_RELEVANCE:
+            continue
         k = classify(c.provision, terms, activity.gap_terms)
-        if k is None or c.provision.id in taken:
+        if k is None:
             continue
         in_sentence = any(t in k.requirement for t in terms)
         in_paragraph = any(t in paragraphs(c.provision.text)[k.paragraph - 1] for t in terms)
@@ -73,8 +76,8 @@ def _rank(cache, index, activity, retrievers, taken: set[str]) -> list[tuple[flo
             score -= 0.15
         ranked.append((round(score, 4), c.provision, k))
     ranked.sort(key=lambda r: (-r[0], r[1].id))
-    best = ranked[0][0] if ranked else 0.0
-    return [r for r in ranked if r[0] >= MIN_SHARE * best and r[0] > 0]
+    best = ranked[0][0] if ranked else 0.0      # articles another activity took still set the bar
+    return [r for r in ranked if r[0] >= MIN_SHARE * best and r[0] > 0 and r[1].id not in taken]
 
 
 def verify_row(cache: ArticleCache, row: dict, article: Provision, k: Classification) -> list[str]:
