@@ -301,6 +301,17 @@ def test_a_waived_consent_gets_a_comment_citing_the_japanese_article(data_ws, tm
     assert steps and steps == sorted(steps)
 
 
+def test_an_index_without_vectors_drafts_the_same_comment_through_the_whole_sheet(data_ws, tmp_path):
+    """The default path (dense=None) must not judge with vectors the index does not have."""
+    from ruleassist.reports.ballot import ballot_comments, multilingual
+    path = tmp_path / "camera.txt"
+    path.write_text(CAMERA_DRAFT, encoding="utf-8")
+    assert not multilingual(data_ws.index())
+    sheet = ballot_comments(data_ws, path, use_llm=False)
+    assert [c.citations[0][:len("個人情報の保護に関する法律第27条")] for c in sheet.comments if c.type == "te"] == \
+        ["個人情報の保護に関する法律第27条"]
+
+
 def test_a_comment_whose_citation_does_not_support_it_is_dropped(data_ws, tmp_path):
     from ruleassist.reports.ballot import (
         Grounds,

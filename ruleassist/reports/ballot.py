@@ -257,7 +257,10 @@ ENGLISH_ONLY = ("minilm",)
 
 
 def multilingual(index) -> bool:
-    """Can the index's embedder compare an English sentence with Japanese law? (MiniLM cannot.)"""
+    """Can the index's embedder compare an English sentence with Japanese law? (MiniLM cannot, and an
+    index built without an embedder has no vectors to compare.)"""
+    if getattr(index, "dense", None) is None:
+        return False
     return not any(name in index.manifest.embedder_name for name in ENGLISH_ONLY)
 
 
