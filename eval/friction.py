@@ -18,42 +18,18 @@ import argparse
 import json
 import sys
 import time
-import zlib
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ruleassist.citations import parse_citations
 from ruleassist.config import load_config
-from ruleassist.index.embedders import embedder
 from ruleassist.verify import verify_citation_text
 from ruleassist.workspace import Workspace
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "friction" / "dev.jsonl"
-
-
-class HashingEmbedder:
-    """Character-bigram hashing vectors: lets an index be built in seconds where the dense model is too slow
-    to embed a whole corpus on two cores. Its dense ranking is lexical; the evaluation then searches with BM25."""
-    id, dim = "hashing-bigram-256", 256
-
-    def token_spans(self, text):
-        return None
-
-    def _encode(self, texts):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for a, b in zip(t, t[1:]):
-                out[i, zlib.crc32((a + b).encode()) % self.dim] += 1.0
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-    encode_documents = encode_queries = _encode
-
-
-embedder("hashing")(lambda cfg: HashingEmbedder())
 
 
 def article_key(store, citation_text: str) -> str | None:
@@ -79,7 +55,7 @@ def score_plan(store, item: dict, report) -> dict:
 
 def build_bm25_index(cfg, store) -> None:
     from ruleassist.index.build import build_index
-    print(build_index(cfg, store, progress=True, embedder=HashingEmbedder()).summary(), file=sys.stderr)
+    print(build_index(cfg, store, progress=True).summary(), file=sys.stderr)
 
 
 def main(argv=None) -> int:
@@ -96,7 +72,7 @@ def main(argv=None) -> int:
 
     flags = {"store_path": args.store, "reports_dir": args.reports or Path("/tmp/ruleassist-friction-eval")}
     if args.bm25_index:
-        flags.update(index_dir=args.bm25_index, embedder="hashing")
+        flags.update(index_dir=args.bm25_index, embedder="none")
     ws = Workspace.open(load_config(**flags))
     if args.bm25_index and not (args.bm25_index / ws.cfg.index_name / "CURRENT").exists():
         build_bm25_index(ws.cfg, ws.store)

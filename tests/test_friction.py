@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
-import zlib
 
-import numpy as np
 import pytest
 from conftest import AVIATION_HTML, CORPORA, ROAD_TRAFFIC_HTML
 
@@ -233,31 +231,14 @@ def test_missing_report_id_names_the_saved_ones(tmp_path):
 
 # ------------------------------------------------------------------------------------------ with a search index
 
-class HashingEmbedder:
-    """Bigram hashing: builds an index in seconds, so the BM25 path through the real index is tested."""
-    id, dim = "test-hashing-64", 64
-
-    def token_spans(self, text):
-        return None
-
-    def encode_documents(self, texts):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for a, b in zip(t, t[1:]):
-                out[i, zlib.crc32((a + b).encode()) % self.dim] += 1
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-    encode_queries = encode_documents
-
-
 def test_report_through_the_search_index(store, tmp_path):
     from ruleassist.index import open_index
     from ruleassist.index.build import build_index
 
     ws = workspace(store, tmp_path)
-    cfg = load_config(store_path=store.path, reports_dir=tmp_path / "reports", index_dir=tmp_path / "idx")
-    build_index(cfg, store, progress=False, embedder=HashingEmbedder())
-    ws = Workspace(cfg, store, _index=open_index(cfg, store=store, embedder=HashingEmbedder()))
+    cfg = load_config(store_path=store.path, reports_dir=tmp_path / "reports", index_dir=tmp_path / "idx", embedder="none")
+    build_index(cfg, store, progress=False)
+    ws = Workspace(cfg, store, _index=open_index(cfg, store=store))
     report = make_friction_report(ws, RIDESHARE, use_llm=False, dense=False, formats=())
     assert not any("no search index" in n for n in report.notices)
     assert {"jp:326AC0000000183/a78", "jp:326AC0000000183/a79", "jp:326AC0000000183/a4"} <= \
@@ -268,9 +249,9 @@ def test_a_plan_outside_the_taxonomy_is_searched_with_its_own_words(store, tmp_p
     from ruleassist.index import open_index
     from ruleassist.index.build import build_index
 
-    cfg = load_config(store_path=store.path, reports_dir=tmp_path / "reports", index_dir=tmp_path / "idx")
-    build_index(cfg, store, progress=False, embedder=HashingEmbedder())
-    ws = Workspace(cfg, store, _index=open_index(cfg, store=store, embedder=HashingEmbedder()))
+    cfg = load_config(store_path=store.path, reports_dir=tmp_path / "reports", index_dir=tmp_path / "idx", embedder="none")
+    build_index(cfg, store, progress=False)
+    ws = Workspace(cfg, store, _index=open_index(cfg, store=store))
     plan = "医師が、診療所で診察した患者の同意を得ずに、その診療録の写しを保険会社に渡す。"
     assert not detect_activities(read_plan(plan))
     report = make_friction_report(ws, plan, use_llm=False, dense=False, formats=())
