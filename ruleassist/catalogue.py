@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ruleassist.errors import ConfigError
+from ruleassist.files import copy_atomic
 
 EGOV_API = "https://laws.e-gov.go.jp/api/2/law_data/{id}?response_format=xml"
 EURLEX_HTML = "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:{id}"
@@ -77,18 +77,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def atomic_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".sync-")
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 @dataclass
 class SyncResult:
     copied: int = 0
@@ -111,7 +99,7 @@ def sync(sources: list[Source], mirror: Path | None, dest: Path, starter_only: b
                 if dst.is_file() and sha256_file(dst) == sha256_file(src):
                     result.unchanged += 1
                 else:
-                    atomic_copy(src, dst)
+                    copy_atomic(src, dst)
                     result.copied += 1
             elif not dst.is_file():
                 if online and fetch_official(source, dest):

@@ -127,3 +127,18 @@ def test_cli_show_and_ingest_summary(tmp_path):
     assert "2025-06-01" in shown.stdout
     missing = run("show", "道路交通法第9999条")
     assert missing.returncode == 2 and "no provision" in missing.stderr
+
+
+def test_corpus_sync_copies_from_the_mirror_once_and_names_what_is_missing(tmp_path):
+    from ruleassist.catalogue import load_catalogue, sync
+
+    sources = [s for s in load_catalogue(ROOT / "corpora" / "sources.toml") if s.starter][:3]
+    mirror = CORPORA
+    first = sync(sources, mirror, tmp_path / "corpora")
+    files = [rel for s in sources for rel in s.files]
+    assert first.copied == len(files) and not first.missing
+    assert all((tmp_path / "corpora" / rel).read_bytes() == (mirror / rel).read_bytes() for rel in files)
+    again = sync(sources, mirror, tmp_path / "corpora")
+    assert again.copied == 0 and again.unchanged == len(files)
+    empty = sync(sources, tmp_path / "no-mirror", tmp_path / "elsewhere")
+    assert sorted(empty.missing) == sorted(files) and not list((tmp_path / "elsewhere").rglob("*.*"))

@@ -10,37 +10,14 @@ import base64
 import csv
 import html
 import io
-import os
 import secrets
-import tempfile
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
+
+from ruleassist.files import atomic_path, write_text_atomic  # noqa: F401  (re-exported: export.write_text_atomic)
 
 Row = dict
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temp path beside `path` that replaces it only when the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)            # mkstemp makes owner-only files; reports are meant to be shared
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
 
 
 def report_id(prefix: str) -> str:

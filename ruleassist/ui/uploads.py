@@ -11,14 +11,12 @@ transaction, so a bad file leaves nothing behind.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from ruleassist.errors import ParseError, RuleAssistError
+from ruleassist.files import copy_atomic
 
 KINDS = {".pdf": "PDF", ".xml": "XML", ".html": "HTML", ".htm": "HTML"}
 COLLECTION = re.compile(r"^[\w\-]{1,40}$")       # \w: letters and digits of any script, and _
@@ -69,16 +67,7 @@ def store_upload(cfg, path: str | Path, name: str, collection: str) -> Path:
     dest = (root / collection / safe).resolve()
     if root not in dest.parents:              # cannot happen after check_upload; kept as a second lock
         raise RuleAssistError(f"{name!r} would be written outside {root}; rename the file")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".upload-", suffix=dest.suffix)
-    os.close(fd)
-    try:
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+    return copy_atomic(Path(path), dest)
 
 
 def add_upload(ws, file, collection: str, lang: str = "ja",
