@@ -35,7 +35,8 @@ class Config:
     faiss_index: str = "flat"                            # flat / hnsw / ivf
     max_seq_tokens: int = 256
     top_k: int = 10
-    fusion_dense_weight: float = 0.5                     # eval/RESULTS-retrieval.md: 0.2 measured better with USE; EmbeddingGemma unmeasured
+    fusion_dense_weight: float = -1.0                    # dense share of the fusion; < 0: the weight measured for
+                                                         # the index's embedder (index/embedders.py FUSION_WEIGHTS)
     # generation
     llm_backend: str = "llama_cpp"                       # llama_cpp / transformers / openai / fake
     llm_model: str = "qwen2.5-coder-1.5b"                # registry name, path or hub id

@@ -52,7 +52,8 @@ def make_workspace(folder: Path, **flags) -> Workspace:
     from ruleassist.ingest import ingest_file
     from ruleassist.readers import read_file
 
-    flags = {"embedder": "use", "llm_backend": "fake", **flags}
+    # The fusion weight is pinned: these tests are about answering, not about the measured default for USE.
+    flags = {"embedder": "use", "llm_backend": "fake", "fusion_dense_weight": 0.5, **flags}
     cfg = load_config(store_path=folder / "store.sqlite", index_dir=folder / "indexes",
                       corpora_dir=folder / "corpora", env={}, **flags)
     store = Store(cfg.store_path)

@@ -142,3 +142,13 @@ def test_cli_search_index_status_and_errors(index):
     assert out.exit_code == 0 and "up to date" in out.stdout
     out = CliRunner().invoke(app, ["search", "!!!", "--store", store], env=env)
     assert out.exit_code == 2 and "only punctuation" in out.output and "Traceback" not in out.output
+
+
+def test_the_fusion_weight_is_the_measured_one_for_the_embedder_unless_configured():
+    from ruleassist.config import load_config
+    from ruleassist.index.embedders import fusion_weight
+
+    measured = load_config(env={})
+    assert fusion_weight(measured, "embeddinggemma") == 0.7 and fusion_weight(measured, "embeddinggemma-int8") == 0.7
+    assert fusion_weight(measured, "use") == 0.2 and fusion_weight(measured, "minilm") == 0.5
+    assert fusion_weight(load_config(env={"RULEASSIST_FUSION_DENSE_WEIGHT": "0.3"}), "embeddinggemma") == 0.3

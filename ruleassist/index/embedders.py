@@ -166,6 +166,20 @@ def _gemma(precision: str) -> Callable[[Config], Embedder]:
     return factory
 
 
+# Dense share of the reciprocal-rank fusion, measured per embedder with `eval/retrieval.py --sweep` on the
+# lawqa_jp dev set (eval/RESULTS-retrieval.md): EmbeddingGemma is strong on Japanese law, USE is not.
+FUSION_WEIGHTS = {"embeddinggemma": 0.7, "use": 0.2, "use-multilingual": 0.2}
+DEFAULT_FUSION_WEIGHT = 0.5
+
+
+def fusion_weight(cfg: Config, embedder_name: str) -> float:
+    """The configured dense weight, or (when it is left at -1) the one measured for this embedder."""
+    if cfg.fusion_dense_weight >= 0:
+        return min(1.0, cfg.fusion_dense_weight)
+    family = embedder_name.split("-")[0] if embedder_name.startswith("embeddinggemma") else embedder_name
+    return FUSION_WEIGHTS.get(family, DEFAULT_FUSION_WEIGHT)
+
+
 GEMMA_DEFAULT_PRECISION = "bf16"
 embedder("embeddinggemma")(_gemma(GEMMA_DEFAULT_PRECISION))
 for _precision in ("fp32", "bf16", "int8"):

@@ -8,7 +8,8 @@
 1. Citations in the query (金融商品取引法第5条第6項, CBAM Article 35) are resolved against the
    store and pinned at the top, in the order they appear: a person who names an article wants it.
 2. BM25 and dense retrieval each rank the units passing the filters; the two rankings are fused
-   by weighted reciprocal rank, weight `Config.fusion_dense_weight` for dense (1 - it for BM25).
+   by weighted reciprocal rank, weight `fusion_weight(cfg, embedder)` for dense (1 - it for BM25): the
+   configured `fusion_dense_weight`, else the one measured for the index's embedder.
 3. Hits are provisions (a long article's windows collapse into it), each with its per-retriever
    scores; filters: jurisdiction, documents (id or name), kinds, and the version in force on a date.
 """
@@ -25,6 +26,7 @@ import numpy as np
 from ruleassist.config import Config
 from ruleassist.errors import QueryError
 from ruleassist.index import tokenize
+from ruleassist.index.embedders import fusion_weight
 from ruleassist.index.filters import Filters, make_filters
 from ruleassist.index.pinning import pinned_hits, related
 from ruleassist.records import Hit, Provision
@@ -87,7 +89,7 @@ class Index:
                  store: Store | None):
         self.cfg, self.name, self.folder, self.manifest = cfg, name, folder, manifest
         self.units, self.bm25, self.dense, self.embedder, self.store = units, bm25, dense, embedder, store
-        self.dense_weight = cfg.fusion_dense_weight
+        self.dense_weight = fusion_weight(cfg, manifest.embedder_name)
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._names: tuple[list[str], dict[str, str]] | None = None
 
