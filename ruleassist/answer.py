@@ -37,7 +37,6 @@ JUDGE_FLOOR = 0.25      # below this overlap a same-language sentence fails with
 JUDGE_YES = 0.6         # P(yes) the judge must give; small models lean to "yes", so above one half
 RELEVANT = 0.3          # share of the question's content the best provision must hold to be worth reading
 RELEVANT_DENSE = 0.35   # cross-language questions: the dense similarity instead
-CPU_CONTEXT_TOKENS = 700    # llama_cpp on a few cores: prompt speed bounds the time to first token
 MIN_FILLER_UNITS = 3    # an uncited sentence with fewer content units ("以下のとおりです。") is phrasing
 
 SYSTEM = {
@@ -144,7 +143,9 @@ def is_relevant(question: str, hit: Hit) -> bool:
 
 def default_budget(backend, cfg) -> int:
     room = backend.context_size - cfg.llm_max_tokens - 400      # 400: system prompt, question, labels
-    return max(200, min(room, CPU_CONTEXT_TOKENS) if backend.name == "llama_cpp" else room)
+    # On a few CPU cores prompt speed bounds the time to first token (README: 400 / 520 / 700 tokens of
+    # provisions gave 5.7 / 7.3 / 10.9 s on 2 cores); a server or a GPU reads the whole context quickly.
+    return max(200, min(room, cfg.answer_context_tokens) if backend.name == "llama_cpp" else room)
 
 
 def pack(hits: list[Hit], backend, budget: int, store=None, query: str = "") -> list[Context]:

@@ -45,6 +45,7 @@ class Config:
     llm_threads: int = 2
     llm_ctx: int = 4096
     llm_max_tokens: int = 384
+    answer_context_tokens: int = 520                     # provisions in a chat prompt on the local CPU model
     llm_timeout_s: float = 120.0
     llm_concurrency: int = 1                             # parallel requests (raise for vLLM servers)
     # app
