@@ -16,63 +16,49 @@ MEMBER_STATES = "Member States"
 EU_BODIES = "EU bodies"
 UNSPECIFIED = "unspecified"
 
-# (pattern, label, group); longest and most specific first: "authorised CBAM declarant" before "declarant".
+# (pattern, label, group, Japanese name used in explanations); longest and most specific first: "authorised CBAM declarant" before "declarant".
 _ACTORS = [
-    (r"authori[sz]ed CBAM declarants?", "authorised CBAM declarants", ECONOMIC),
-    (r"indirect customs representatives?", "indirect customs representatives", ECONOMIC),
-    (r"financial market participants?", "financial market participants", ECONOMIC),
-    (r"financial advisers?", "financial advisers", ECONOMIC),
-    (r"economic operators?", "economic operators", ECONOMIC),
-    (r"fulfil?ment service providers?", "fulfilment service providers", ECONOMIC),
-    (r"authori[sz]ed representatives?", "authorised representatives", ECONOMIC),
-    (r"(?:independent )?assurance services? providers?", "assurance services providers", ECONOMIC),
-    (r"statutory auditors?|audit firms?", "statutory auditors", ECONOMIC),
-    (r"parent undertakings?", "parent undertakings", ECONOMIC),
-    (r"large undertakings?", "large undertakings", ECONOMIC),
-    (r"(?:public-interest entities|public-interest entity)", "public-interest entities", ECONOMIC),
-    (r"undertakings?", "undertakings", ECONOMIC),
-    (r"compan(?:y|ies)", "companies", ECONOMIC),
-    (r"issuers?", "issuers", ECONOMIC),
-    (r"importers?", "importers", ECONOMIC),
-    (r"declarants?", "declarants", ECONOMIC),
-    (r"manufacturers?", "manufacturers", ECONOMIC),
-    (r"producers?(?! responsibility)", "producers", ECONOMIC),
-    (r"producer responsibility organisations?", "producer responsibility organisations", ECONOMIC),
-    (r"distributors?", "distributors", ECONOMIC),
-    (r"traders?", "traders", ECONOMIC),
-    (r"suppliers?", "suppliers", ECONOMIC),
-    (r"deployers?", "deployers", ECONOMIC),
-    (r"providers?", "providers", ECONOMIC),
-    (r"verifiers?", "verifiers", ECONOMIC),
-    (r"operators?", "operators", ECONOMIC),
-    (r"applicants?", "applicants", ECONOMIC),
-    (r"(?:credit institutions?|insurance undertakings?|investment firms?)", "financial institutions", ECONOMIC),
-    (r"notified bod(?:y|ies)|conformity assessment bod(?:y|ies)", "notified bodies", MEMBER_STATES),
+    (r"authori[sz]ed CBAM declarants?", "authorised CBAM declarants", ECONOMIC, "認定CBAM申告者"),
+    (r"indirect customs representatives?", "indirect customs representatives", ECONOMIC, "間接通関代理人"),
+    (r"financial market participants?", "financial market participants", ECONOMIC, "金融市場参加者"),
+    (r"financial advisers?", "financial advisers", ECONOMIC, "金融アドバイザー"),
+    (r"economic operators?", "economic operators", ECONOMIC, "事業者"),
+    (r"fulfil?ment service providers?", "fulfilment service providers", ECONOMIC, "フルフィルメント・サービス事業者"),
+    (r"authori[sz]ed representatives?", "authorised representatives", ECONOMIC, "認定代理人"),
+    (r"(?:independent )?assurance services? providers?", "assurance services providers", ECONOMIC, "保証業務提供者"),
+    (r"statutory auditors?|audit firms?", "statutory auditors", ECONOMIC, "法定監査人"),
+    (r"parent undertakings?", "parent undertakings", ECONOMIC, "親会社"),
+    (r"large undertakings?", "large undertakings", ECONOMIC, "大企業"),
+    (r"(?:public-interest entities|public-interest entity)", "public-interest entities", ECONOMIC, "社会的影響度の高い事業体"),
+    (r"undertakings?", "undertakings", ECONOMIC, "企業"),
+    (r"compan(?:y|ies)", "companies", ECONOMIC, "会社"),
+    (r"issuers?", "issuers", ECONOMIC, "発行者"),
+    (r"importers?", "importers", ECONOMIC, "輸入者"),
+    (r"declarants?", "declarants", ECONOMIC, "申告者"),
+    (r"manufacturers?", "manufacturers", ECONOMIC, "製造者"),
+    (r"producers?(?! responsibility)", "producers", ECONOMIC, "生産者"),
+    (r"producer responsibility organisations?", "producer responsibility organisations", ECONOMIC, "生産者責任組織"),
+    (r"distributors?", "distributors", ECONOMIC, "販売事業者"),
+    (r"traders?", "traders", ECONOMIC, "取引業者"),
+    (r"suppliers?", "suppliers", ECONOMIC, "供給者"),
+    (r"deployers?", "deployers", ECONOMIC, "導入者（利用者）"),
+    (r"providers?", "providers", ECONOMIC, "提供者"),
+    (r"verifiers?", "verifiers", ECONOMIC, "検証機関"),
+    (r"operators?", "operators", ECONOMIC, "事業者"),
+    (r"applicants?", "applicants", ECONOMIC, "申請者"),
+    (r"(?:credit institutions?|insurance undertakings?|investment firms?)", "financial institutions", ECONOMIC, "金融機関"),
+    (r"notified bod(?:y|ies)|conformity assessment bod(?:y|ies)", "notified bodies", MEMBER_STATES, ""),
     (r"(?:market surveillance|customs|tax|notifying|supervisory|national|designated) authorit(?:y|ies)",
-     "competent authorities", MEMBER_STATES),
-    (r"competent authorit(?:y|ies)", "competent authorities", MEMBER_STATES),
-    (r"Member States?", "Member States", MEMBER_STATES),
-    (r"[Tt]he Commission", "the Commission", EU_BODIES),
+     "competent authorities", MEMBER_STATES, ""),
+    (r"competent authorit(?:y|ies)", "competent authorities", MEMBER_STATES, ""),
+    (r"Member States?", "Member States", MEMBER_STATES, ""),
+    (r"[Tt]he Commission", "the Commission", EU_BODIES, ""),
     (r"EFRAG|ESMA|EBA|EIOPA|European Supervisory Authorities|[Tt]he (?:AI )?Office|[Tt]he Agency|[Tt]he Board",
-     "EU agencies and boards", EU_BODIES),
-    (r"[Tt]he European Parliament|[Tt]he Council", "the European Parliament and the Council", EU_BODIES),
+     "EU agencies and boards", EU_BODIES, ""),
+    (r"[Tt]he European Parliament|[Tt]he Council", "the European Parliament and the Council", EU_BODIES, ""),
 ]
-# The addressee in the Japanese explanations (the EU term as Japanese officials translate it).
-ADDRESSEE_JA = {
-    "authorised CBAM declarants": "認定CBAM申告者", "indirect customs representatives": "間接通関代理人",
-    "financial market participants": "金融市場参加者", "financial advisers": "金融アドバイザー",
-    "economic operators": "事業者", "fulfilment service providers": "フルフィルメント・サービス事業者",
-    "authorised representatives": "認定代理人", "assurance services providers": "保証業務提供者",
-    "statutory auditors": "法定監査人", "parent undertakings": "親会社", "large undertakings": "大企業",
-    "public-interest entities": "社会的影響度の高い事業体", "undertakings": "企業", "companies": "会社",
-    "issuers": "発行者", "importers": "輸入者", "declarants": "申告者", "manufacturers": "製造者",
-    "producers": "生産者", "producer responsibility organisations": "生産者責任組織", "distributors": "販売事業者",
-    "traders": "取引業者", "suppliers": "供給者", "deployers": "導入者（利用者）", "providers": "提供者",
-    "verifiers": "検証機関", "operators": "事業者", "applicants": "申請者", "financial institutions": "金融機関",
-}
-
-
-ACTOR = re.compile("|".join(f"(?P<g{i}>\\b(?:{p})\\b)" for i, (p, _, _) in enumerate(_ACTORS)))
+ACTOR = re.compile("|".join(f"(?P<g{i}>\\b(?:{p})\\b)" for i, (p, _, _, _) in enumerate(_ACTORS)))
+ADDRESSEE_JA = {label: ja for _, label, _, ja in _ACTORS if ja}
 
 
 def actors_in(text: str) -> list[tuple[str, str]]:
@@ -80,7 +66,7 @@ def actors_in(text: str) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for m in ACTOR.finditer(text):
         i = int(m.lastgroup[1:])
-        _, label, group = _ACTORS[i]
+        _, label, group, _ = _ACTORS[i]
         seen.setdefault(label, group)
     return list(seen.items())
 
