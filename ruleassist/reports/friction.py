@@ -87,7 +87,8 @@ def load_report(cfg, report_id: str) -> FrictionReport:
                           + (f"saved reports: {', '.join(known[-5:])}" if known else "make one with: ruleassist friction PLAN.txt"))
 
 
-def _start(ws, plan_text: str, fields: dict | None, report_id: str | None, retrievers: tuple[str, ...]) -> FrictionReport:
+def _start(ws, plan_text: str, fields: dict | None, report_id: str | None, cache: ArticleCache,
+           retrievers: tuple[str, ...]) -> FrictionReport:
     plan = read_plan(plan_text, fields)
     found = detect_activities(plan)
     report = FrictionReport(report_id or export.report_id("friction"), plan.text, plan.lang, plan.fields,
@@ -96,16 +97,16 @@ def _start(ws, plan_text: str, fields: dict | None, report_id: str | None, retri
                           "cues": list(f.cues), "strength": round(f.strength, 2), "status": "pending",
                           "confirmed": "cues" if f.strength > WEAK else "", "rows": []} for f in found]
     if not found:
-        report.activities = [_plan_entry(ws, report, plan, retrievers)]
+        report.activities = [_plan_entry(ws, report, plan, cache, retrievers)]
     report.folder = reports_root(ws.cfg) / report.id
     report.folder.mkdir(parents=True, exist_ok=True)
     export.write_text_atomic(report.folder / "plan.txt", plan_text)
     return report
 
 
-def _plan_entry(ws, report: FrictionReport, plan, retrievers: tuple[str, ...]) -> dict:
+def _plan_entry(ws, report: FrictionReport, plan, cache: ArticleCache, retrievers: tuple[str, ...]) -> dict:
     """No catalogued activity matched: search with the plan's own words, and say so in the report."""
-    activity = plan_activity(plan, ArticleCache(ws.store), _open_index(ws, report), retrievers)
+    activity = plan_activity(plan, cache, _open_index(ws, report), retrievers)
     if activity is None:
         raise PlanError("no regulated activity was recognised in the plan, and searching its words found no Japanese "
                         "law. Say what will be done in concrete terms (who drives or flies what, where, for whom, "
@@ -160,12 +161,13 @@ def make_friction_report(ws, plan: str = "", fields: dict | None = None, *, resu
     start = time.perf_counter()
     step = progress or (lambda f, m: None)
     retrievers = ("bm25", "dense") if dense else ("bm25",)
-    report = load_report(ws.cfg, resume) if resume else _start(ws, plan, fields, report_id, retrievers)
+    cache = ArticleCache(ws.store)
+    report = load_report(ws.cfg, resume) if resume else _start(ws, plan, fields, report_id, cache, retrievers)
     if resume and report.status == "complete":
         return report
     report.status = "running"
     _save_state(report)
-    cache, index = ArticleCache(ws.store), _open_index(ws, report)
+    index = _open_index(ws, report)
     todo = [a for a in report.activities if a["status"] != "done"]
     for i, entry in enumerate(todo):
         step(i / (len(todo) + 1), f"{entry['label']}")
